@@ -55,11 +55,18 @@ def server() -> Iterator[str]:
         yield url
 
 
-def cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, url: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "multiregion_runtime", *args]
     command += ["--regions", *REGIONS, "--endpoint-url", url, "--no-progress"]
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=120, env=dict(os.environ)
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+        cwd=cwd,
     )
     assert FAKE_SECRET not in done.stdout + done.stderr
     return done
@@ -170,9 +177,9 @@ def test_arrow_file_has_one_row_per_target_without_paginate(
 def test_bad_data_options_fail_before_anything_is_sent(
     args: list[str], message: str, tmp_path: Path
 ) -> None:
-    done = cli(
-        "logs", "describe-log-groups", *args, url=f"http://127.0.0.1:{free_port()}"
-    )
+    url = f"http://127.0.0.1:{free_port()}"
+    # Run in an empty folder: a relative --out written by mistake would appear there.
+    done = cli("logs", "describe-log-groups", *args, url=url, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
-    assert not (tmp_path / "x").exists()
+    assert list(tmp_path.iterdir()) == []

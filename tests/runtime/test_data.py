@@ -217,7 +217,9 @@ def test_credentials_and_endpoint_passwords_never_reach_a_column(
     assert FAKE_KEY_ID not in text
 
 
-def test_bad_duckdb_arguments_fail_before_any_request(aws: None) -> None:
+def test_bad_duckdb_arguments_fail_before_any_request(
+    aws: None, tmp_path: Path
+) -> None:
     con = duckdb.connect()
     logs = MultiRegionCloudWatchLogs(regions=["us-east-1"])
     with pytest.raises(ValueError, match="mode must be one of append, replace"):
@@ -225,7 +227,10 @@ def test_bad_duckdb_arguments_fail_before_any_request(aws: None) -> None:
     with pytest.raises(ValueError, match="table must be a non-empty"):
         logs.describe_log_groups().to_duckdb(con, "")
     with pytest.raises(ValueError, match="resume=True cannot be combined"):
-        logs.iter_describe_log_groups(max_items=3).write_parquet("x", resume=True)
+        logs.iter_describe_log_groups(max_items=3).write_parquet(
+            tmp_path / "x", resume=True
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_duckdb_append_and_replace(aws: None) -> None:
